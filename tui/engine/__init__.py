@@ -1,0 +1,1 @@
+"""The check engine: downloads, input rules, backends. Never imports Textual."""
