@@ -47,7 +47,17 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.server.host
         with host.lock:
             host.hits[path] += 1
+            host.active += 1
+            host.max_active = max(host.max_active, host.active)
             route = host.routes.get(path)
+        try:
+            self._send(route, send_body)
+        finally:
+            with host.lock:
+                host.active -= 1
+
+    def _send(self, route: Route | None, send_body: bool) -> None:
+        host = self.server.host
         if route is None:
             route = Route(b"not found", 404, "text/plain")
         if route.delay:
@@ -98,6 +108,8 @@ class ImageHost:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
+        self.active = 0  # requests being answered right now
+        self.max_active = 0
         self.lock = threading.Lock()
         self.closing = False
         self._server = _Server((host, port), _Handler)

@@ -144,17 +144,27 @@ class Detector:
         pick = _nms(boxes, 0.7, by_min=True)
         return boxes[pick], points[pick]
 
+    def mirror_scores(self, image: Image.Image, faces: list[Detection]) -> np.ndarray:
+        """O-Net's score for each face seen in a mirror: animals rarely score high twice."""
+        if not faces:
+            return np.empty(0)
+        boxes = _square(np.array([[f.x1, f.y1, f.x2, f.y2] for f in faces]))
+        batch = _crops(image, np.fix(boxes), 48, mirror=True)
+        return self._onet.run(None, {"input_3": batch})[2][:, 1]
+
 
 def _normalise(pixels: np.ndarray) -> np.ndarray:
     return (pixels.astype(np.float32) - 127.5) * 0.0078125
 
 
-def _crops(image: Image.Image, boxes: np.ndarray, size: int) -> np.ndarray:
+def _crops(image: Image.Image, boxes: np.ndarray, size: int, mirror: bool = False) -> np.ndarray:
     """Each box cut out (zero-padded past the border), resized, normalised, x/y swapped."""
     batch = np.empty((len(boxes), size, size, 3), np.float32)
     for i, (x1, y1, x2, y2) in enumerate(boxes[:, :4].astype(int)):
-        crop = image.crop((x1 - 1, y1 - 1, x2, y2))
-        batch[i] = np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
+        crop = image.crop((x1 - 1, y1 - 1, x2, y2)).resize((size, size), Image.Resampling.BILINEAR)
+        if mirror:
+            crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        batch[i] = np.asarray(crop)
     return _normalise(batch).transpose(0, 2, 1, 3)
 
 

@@ -1,0 +1,115 @@
+"""Score the offline checker against the field set's labels, and time it.
+
+    .venv/bin/python bench/fieldset.py [FIELDSET_DIR] [--workers N]
+
+The photos are served over loopback by `ImageHost` and downloaded like real URLs, then
+`check_many` runs `analyze` in a process pool. Swap `check_many` for a call to
+`portrait-review check` once the engine lands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import statistics
+import sys
+import time
+import urllib.request
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tui.checker.local import analyze, init_worker  # noqa: E402
+from tui.imagehost import ImageHost  # noqa: E402
+from tui.schema import Verdict  # noqa: E402
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "fieldset"
+ANIMAL_WORDS = ("dog", "cat", "monkey", "alpaca", "animal", "mask, no person")
+
+
+def timed_analyze(data: bytes) -> tuple[Verdict, float]:
+    """`analyze` with its wall time in ms (measured inside the worker)."""
+    start = time.perf_counter()
+    verdict = analyze(data)
+    return verdict, (time.perf_counter() - start) * 1000
+
+
+def timed_decode(data: bytes) -> float:
+    """Pillow's bare full decode in ms: the yardstick for the checker's cost."""
+    start = time.perf_counter()
+    Image.open(io.BytesIO(data)).convert("RGB")
+    return (time.perf_counter() - start) * 1000
+
+
+def check_many(urls: list[str], workers: int) -> list[tuple[Verdict, float]]:
+    """Download each URL and analyse it in a process pool (the engine's job, later)."""
+    bodies = [urllib.request.urlopen(url, timeout=30).read() for url in urls]
+    with ProcessPoolExecutor(workers, initializer=init_worker) as pool:
+        list(pool.map(timed_analyze, bodies[:workers]))  # warm up: model load
+        return list(pool.map(timed_analyze, bodies))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("fieldset", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    rows = list(csv.DictReader((args.fieldset / "labels.csv").open()))
+    images = args.fieldset / "images"
+    with ImageHost() as host:
+        urls = [host.add("/" + r["file"], (images / r["file"]).read_bytes()) for r in rows]
+        results = check_many(urls, args.workers)
+    report(rows, results, [timed_decode((images / r["file"]).read_bytes()) for r in rows])
+    return 0
+
+
+def report(rows: list[dict], results: list[tuple[Verdict, float]], decode_ms: list[float]) -> None:
+    agree: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    reasons: Counter[tuple[str, str]] = Counter()
+    wrong: list[str] = []
+    animals_passed = []
+    for row, (verdict, _) in zip(rows, results, strict=True):
+        certainty = row["certainty"]
+        total[certainty] += 1
+        same = verdict.status == row["expected"]
+        agree[certainty] += same
+        agree[certainty + "+reason"] += same and verdict.reason == row["reason"]
+        reasons[(row["reason"], verdict.reason)] += 1
+        if not same or verdict.reason != row["reason"]:
+            mark = "STATUS" if not same else "reason"
+            wrong.append(
+                f"  {mark:6} {row['file']:32} want {row['expected']}/{row['reason']:14} "
+                f"got {verdict.status}/{verdict.reason}: {verdict.message}"
+            )
+        if row["reason"] == "no_face" and verdict.status == "pass":
+            animals_passed.append(row["file"])
+    for certainty in ("sure", "judged"):
+        n = total[certainty]
+        print(
+            f"{certainty:6}: {agree[certainty]}/{n} = {100 * agree[certainty] / n:.1f}% pass/fail,"
+            f" {agree[certainty + '+reason']}/{n} with the same reason"
+        )
+    print("confusion (expected -> got):")
+    for (want, got), n in sorted(reasons.items()):
+        print(f"  {want:14} -> {got:14} {n}")
+    print("disagreements:")
+    print("\n".join(wrong) or "  none")
+    print(f"no animal or object ever passes: {'yes' if not animals_passed else animals_passed}")
+    ms = sorted(t for _, t in results)
+    dec = sorted(decode_ms)
+    p95 = ms[int(0.95 * (len(ms) - 1))]
+    print(
+        f"ms per photo (in worker, decode included): median {statistics.median(ms):.1f},"
+        f" p95 {p95:.1f}; Pillow bare full decode median {statistics.median(dec):.1f};"
+        f" ratio {statistics.median(ms) / statistics.median(dec):.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
