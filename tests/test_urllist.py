@@ -78,7 +78,10 @@ def test_csv_without_header_uses_first_column_and_tsv_is_detected() -> None:
 
 
 def test_jsonl_reads_url_fields_and_keeps_bad_lines_as_rows() -> None:
-    data = b'{"url": "http://a.test/1.jpg"}\n{"image_url": "http://a.test/2.jpg"}\nnot json\n{"x": 1}\n'
+    data = (
+        b'{"url": "http://a.test/1.jpg"}\n{"image_url": "http://a.test/2.jpg"}\n'
+        b'not json\n{"x": 1}\n'
+    )
     urls = parse_list(data, "list.jsonl")
     assert [r.status for r in urls.rows] == ["pending", "pending", "invalid", "invalid"]
     assert "not valid JSON" in urls.rows[2].message
