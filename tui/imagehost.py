@@ -6,6 +6,8 @@ Serves registered byte strings, and a few hostile behaviours a real image host c
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections import Counter
@@ -35,6 +37,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests and the TUI must not see request logs on stderr."""
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.host.lock:
+            self.server.host.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.host.lock:
+            self.server.host.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def do_HEAD(self) -> None:
         self._answer(send_body=False)
@@ -112,6 +125,7 @@ class ImageHost:
         self.max_active = 0
         self.lock = threading.Lock()
         self.closing = False
+        self.connections: set[socket.socket] = set()
         self._server = _Server((host, port), _Handler)
         self._server.host = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -135,9 +149,15 @@ class ImageHost:
         return self
 
     def stop(self) -> None:
+        """Stop like a dying host: open keep-alive connections are cut too."""
         self.closing = True
         self._server.shutdown()
         self._server.server_close()
+        with self.lock:
+            open_connections = list(self.connections)
+        for connection in open_connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> ImageHost:
         return self.start()

@@ -113,12 +113,15 @@ def read_facts(data: bytes) -> tuple[Facts, Image.Image | None, str | None]:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return facts, None, f"decompression bomb refused: {exc}"
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return facts, None, BOMB
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         return facts, None, f"cannot read the {facts.format} header: {_short(exc)}"
     facts.width, facts.height = image.size
     return facts, image, None
+
+
+BOMB = "the header claims more than 4096 x 4096 pixels; refused before decoding"
 
 
 def open_checked(data: bytes) -> tuple[Verdict | None, Image.Image | None, Facts]:
@@ -128,8 +131,9 @@ def open_checked(data: bytes) -> tuple[Verdict | None, Image.Image | None, Facts
     """
     facts, image, error = read_facts(data)
     if error is not None:
+        reason = "image_too_large" if error is BOMB else "corrupt_image"
         return (
-            Verdict("fail", "corrupt_image", error, facts.format, facts.bytes),
+            Verdict("fail", reason, error, facts.format, facts.bytes),
             None,
             facts,
         )
