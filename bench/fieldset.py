@@ -5,9 +5,9 @@
 `--megapixels 1` re-encodes every photo as a JPEG of about that many megapixels first
 (the speed target's unit); labels still apply, the rules-breaking photos keep their shape.
 
-The photos are served over loopback by `ImageHost` and downloaded like real URLs, then
-`check_many` runs `analyze` in a process pool. Swap `check_many` for a call to
-`portrait-review check` once the engine lands.
+The photos are served over loopback by `ImageHost`. Agreement comes from the real
+`portrait-review check LIST --jsonl OUT` run against those URLs; the per-photo times come
+from `analyze` timed inside a worker process (the engine's own CPU step).
 """
 
 from __future__ import annotations
@@ -15,9 +15,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import math
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections import Counter
@@ -26,11 +30,12 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from tui.checker.local import analyze, init_worker
 from tui.imagehost import ImageHost
-from tui.schema import Verdict
+from tui.schema import Row, Verdict
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "fieldset"
 ANIMAL_WORDS = ("dog", "cat", "monkey", "alpaca", "animal", "mask, no person")
@@ -69,6 +74,24 @@ def check_many(urls: list[str], workers: int) -> list[tuple[Verdict, float]]:
         return list(pool.map(timed_analyze, bodies))
 
 
+def check_cli(urls: list[str]) -> list[Verdict]:
+    """Verdicts of the real `portrait-review check` over the served URLs, in list order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "fieldset.txt"
+        listing.write_text("\n".join(urls) + "\n")
+        out = Path(tmp) / "out.jsonl"
+        env = dict(os.environ, PORTRAIT_REVIEW_DATA_DIR=str(Path(tmp) / "data"))
+        subprocess.run(
+            [sys.executable, "-m", "tui", "check", str(listing), "--no-cache", "--jsonl", str(out)],
+            check=True,
+            env=env,
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+        )
+        rows = {r["url"]: Row.from_json(r) for r in map(json.loads, out.read_text().splitlines())}
+    return [Verdict(rows[u].status, rows[u].reason, rows[u].message) for u in urls]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("fieldset", nargs="?", type=Path, default=DEFAULT_DIR)
@@ -81,8 +104,11 @@ def main() -> int:
         bodies = [resized(b, args.megapixels) for b in bodies]
     with ImageHost() as host:
         urls = [host.add("/" + r["file"], body) for r, body in zip(rows, bodies, strict=True)]
-        results = check_many(urls, args.workers)
-    print(f"command: {' '.join(sys.argv)}")
+        timed = check_many(urls, args.workers)
+        verdicts = check_cli(urls)
+    results = [(v, ms) for v, (_, ms) in zip(verdicts, timed, strict=True)]
+    print(f"command: .venv/bin/python {' '.join(sys.argv)}")
+    print("agreement from `portrait-review check` over loopback; times from analyze in a worker")
     report(rows, results, [timed_decode(b) for b in bodies])
     return 0
 
