@@ -12,7 +12,6 @@ from .backends import BACKENDS, BackendError, make_backend
 from .config import Config, ConfigError, config_path, load_config
 from .engine.engine import EngineSettings
 from .headless import CheckOutputs, check_main
-from .store import ResultStore
 from .urllist import ListError, UrlList, load_list
 
 SUBCOMMANDS = ("review", "check", "serve", "demo", "sessions")
@@ -193,13 +192,25 @@ def _run_list(args: argparse.Namespace, config: Config) -> int:
     except BackendError as exc:
         return _fail(str(exc))
     settings = engine_settings(args, config, name)
-    store = ResultStore(urllist.rows)
-    if args.command == "review":
-        from .app import run_app
+    from .sessions import SessionError, open_review
 
-        return run_app(urllist, store, backend, settings, config, args)
-    outputs = CheckOutputs(jsonl=args.jsonl, csv=args.csv, passing=args.passing)
-    return check_main(urllist, store, backend, settings, outputs)
+    try:
+        store, session = open_review(urllist, args, backend, config)
+    except SessionError as exc:
+        return _fail(str(exc))
+    try:
+        if args.command == "review":
+            from .app import run_app
+
+            code = run_app(urllist, store, backend, settings, config, args)
+        else:
+            outputs = CheckOutputs(jsonl=args.jsonl, csv=args.csv, passing=args.passing)
+            code = check_main(urllist, store, backend, settings, outputs)
+    except SessionError as exc:
+        code = _fail(f"{exc}; run the same command again to resume")
+    finally:
+        problem = session.close()
+    return _fail(problem) if problem else code
 
 
 if __name__ == "__main__":
