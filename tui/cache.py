@@ -104,8 +104,8 @@ class VerdictCache:
                 self.version,
                 row.status,
                 _verdict_json(row),
-                getattr(row, "etag", None),
-                getattr(row, "last_modified", None),
+                row.etag,
+                row.last_modified,
                 now,
             )
             for row in rows

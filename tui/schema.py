@@ -105,6 +105,9 @@ class Row:
     checked_at: float | None = None
     note: str = ""
     image_count: int = 0
+    # Validators the image host gave (for the verdict cache; not part of reports).
+    etag: str | None = None
+    last_modified: str | None = None
 
     @property
     def effective(self) -> Status:
