@@ -14,7 +14,7 @@ from .engine.engine import EngineSettings
 from .headless import CheckOutputs, check_main
 from .urllist import ListError, UrlList, load_list
 
-SUBCOMMANDS = ("review", "check", "serve", "demo", "sessions")
+SUBCOMMANDS = ("review", "check", "serve", "demo", "sessions", "key")
 
 DESCRIPTION = """\
 Check portrait photos for LivePortrait: which image URLs pass Alibaba Cloud's
@@ -101,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve a liveportrait-detect compatible endpoint")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--api-key", help="require this Bearer key (default: no key needed)")
+    serve.add_argument(
+        "--api-key",
+        help="require this Bearer key (or set $PORTRAIT_REVIEW_SERVE_API_KEY, "
+        "which keeps it out of `ps`); default: no key needed",
+    )
     serve.add_argument(
         "--allow-private",
         action="store_true",
@@ -113,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="open the TUI on sample photos served from loopback")
     demo.add_argument("--check", action="store_true", help="run the demo headless instead")
 
+    key = sub.add_parser(
+        "key", help="`key set` stores a DashScope API key in the config file (mode 0600)"
+    )
+    key.add_argument("action", choices=("set",))
     sessions = sub.add_parser("sessions", help="list saved sessions; `sessions rm NAME` deletes")
     sessions.add_argument("action", nargs="?", choices=("list", "rm"), default="list")
     sessions.add_argument("name", nargs="?")
@@ -169,9 +177,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import demo_main
 
         return demo_main(args, config)
+    if args.command == "key":
+        return _set_key()
     from .sessions import sessions_main
 
     return sessions_main(args, config)
+
+
+def _set_key() -> int:
+    """Read the key without echoing it (or from a pipe) and store it; never print it."""
+    import getpass
+
+    from .keystore import KeyStoreError, save_api_key
+
+    if sys.stdin.isatty():
+        key = getpass.getpass("DashScope API key (not shown): ")
+    else:
+        key = sys.stdin.readline()
+    try:
+        path = save_api_key(key)
+    except KeyStoreError as exc:
+        return _fail(str(exc))
+    sys.stderr.write(f"saved the key to {path} (mode 0600); DASHSCOPE_API_KEY still wins\n")
+    return 0
 
 
 def _run_list(args: argparse.Namespace, config: Config) -> int:

@@ -27,6 +27,8 @@ REASONS: tuple[str, ...] = (
     "network",
     "api_error",
     "invalid_url",
+    "moderation",
+    "rejected",
     "account",
     "cancelled",
 )

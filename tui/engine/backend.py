@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 
 from ..schema import Verdict
+from .ratelimit import RateLimiter
 
 # A top-level (picklable) function run in a worker process on the downloaded bytes.
 # It applies the input rules and, for an offline backend, the face check too.
@@ -37,8 +38,14 @@ class Backend(ABC):
 
     name: str = "base"
     analyze: Analyze | None = None
+    # True when the backend paces its own remote calls with the engine's limiter (a paid
+    # API): the engine then does not also pace the image downloads.
+    paces_itself: bool = False
     # Run once in each worker process before any `analyze` (load models, silence stderr).
     process_initializer: Callable[[], None] | None = None
+
+    def attach(self, limiter: RateLimiter) -> None:
+        """Called before `open` with the engine's shared pacer; a paid API slows it."""
 
     async def open(self, client: httpx.AsyncClient) -> None:
         """Called once before the first `decide`, with the engine's shared client."""

@@ -83,6 +83,7 @@ class CheckEngine:
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "identity"},
             trust_env=True,
         )
+        self.backend.attach(self.limiter)
         await self.backend.open(self.client)
         return self
 
@@ -195,7 +196,8 @@ class CheckEngine:
             return Verdict("invalid", "invalid_url", problem)
         local: Verdict | None = None
         if self.backend.analyze is not None:
-            await self.limiter.acquire()
+            if not self.backend.paces_itself:
+                await self.limiter.acquire()
             download = await fetch_image(self.client, url, self.settings.timeout)  # type: ignore[arg-type]
             if download.failure is not None:
                 return download.failure

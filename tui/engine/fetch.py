@@ -103,6 +103,8 @@ def _connect_message(exc: httpx.ConnectError) -> str:
     while cause is not None:
         if isinstance(cause, ssl.SSLError):
             return f"TLS failed: {_text(cause)}"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused by the image host"
         cause = cause.__cause__ or cause.__context__
     lowered = text.lower()
     if (
