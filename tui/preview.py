@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import httpx
 from PIL import Image, ImageDraw
 
-from .schema import Face
+from .schema import Face, Row
 
 MAX_PREVIEW_BYTES = 10 * 1024 * 1024  # the check's own limit: larger files fail anyway
 PREVIEW_SIDE = 480  # pixels; a terminal pane never shows more
@@ -40,9 +40,7 @@ def decode_preview(
     return draw_faces(small, original, faces or ())
 
 
-def draw_faces(
-    image: Image.Image, original: tuple[int, int], faces: Sequence[Face]
-) -> Image.Image:
+def draw_faces(image: Image.Image, original: tuple[int, int], faces: Sequence[Face]) -> Image.Image:
     """Draw each face box, scaled from the original size to this image's size."""
     if not faces:
         return image
@@ -85,8 +83,9 @@ class Previewer:
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
 
-    async def get(self, url: str, faces: Sequence[Face] | None) -> Image.Image:
-        """The preview for `url` with `faces` drawn; from the cache when seen recently."""
+    async def get(self, row: Row) -> Image.Image:
+        """The preview of a row with its faces drawn; from the cache when seen recently."""
+        url, faces = row.url, row.faces
         key = (url, hash(tuple(f.box for f in faces or ())))
         cached = self.cache.get(key)
         if cached is not None:
@@ -116,6 +115,6 @@ class StaticPreviewer(Previewer):
         super().__init__()
         self.image = image
 
-    async def get(self, url: str, faces: Sequence[Face] | None) -> Image.Image:
-        original = self.image.size
-        return draw_faces(self.image.copy(), original, faces or ())
+    async def get(self, row: Row) -> Image.Image:
+        original = (row.width or self.image.width, row.height or self.image.height)
+        return draw_faces(self.image.copy(), original, row.faces or ())
