@@ -85,7 +85,16 @@ class CheckEngine:
         )
         self.backend.attach(self.limiter)
         await self.backend.open(self.client)
+        if self.backend.analyze is not None:
+            self.warm_up()
         return self
+
+    def warm_up(self) -> None:
+        """Start every worker process now (and load the model) while the first downloads run,
+        rather than on the first image."""
+        executor = self._ensure_executor()
+        for _ in range(self.process_count):
+            executor.submit(os.getpid)
 
     async def __aexit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):
@@ -224,11 +233,14 @@ class CheckEngine:
                     break
         return Verdict("error", "corrupt_image", "the image crashed the checker process twice")
 
+    @property
+    def process_count(self) -> int:
+        return self.settings.processes or os.cpu_count() or 1
+
     def _ensure_executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            workers = self.settings.processes or os.cpu_count() or 1
             self._executor = ProcessPoolExecutor(
-                max_workers=workers,
+                max_workers=self.process_count,
                 mp_context=get_context("spawn"),
                 initializer=self.backend.process_initializer,
             )
