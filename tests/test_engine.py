@@ -64,6 +64,7 @@ async def test_each_status_and_reason(image_host: ImageHost) -> None:
         ("invalid", "invalid_url"),
     ]
     assert "404" in got[6].message and "410" in got[7].message and "503" in got[8].message
+    assert got[9].message == "connection refused by the image host"
     assert got[0].backend == "rules" and got[0].elapsed_ms is not None
     assert got[0].checked_at is not None and got[0].bytes == len(jpeg())
 

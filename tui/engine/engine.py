@@ -72,14 +72,15 @@ class CheckEngine:
 
     async def __aenter__(self) -> CheckEngine:
         s = self.settings
+        limits = httpx.Limits(
+            max_connections=max(s.concurrency * 2, 10),
+            max_keepalive_connections=max(s.concurrency, 10),
+        )
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
             follow_redirects=True,
             max_redirects=s.max_redirects,
-            limits=httpx.Limits(
-                max_connections=max(s.concurrency * 2, 10),
-                max_keepalive_connections=max(s.concurrency, 10),
-            ),
+            limits=limits,
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "identity"},
             trust_env=True,
         )

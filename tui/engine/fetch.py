@@ -6,12 +6,12 @@ An endless or lying server costs at most 10 MB and one timeout.
 from __future__ import annotations
 
 import asyncio
-import ssl
 from dataclasses import dataclass
 
 import httpx
 
 from ..schema import Verdict
+from .neterrors import describe_transport_error
 from .rules import MAX_BYTES
 
 CHUNK = 64 * 1024
@@ -42,26 +42,14 @@ async def fetch_image(client: httpx.AsyncClient, url: str, timeout: float) -> Do
             return await _fetch(client, url)
     except TimeoutError:
         return _error("timeout", f"the image did not arrive within {timeout:g} s")
-    except httpx.TimeoutException as exc:
-        phase = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for data",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a free connection",
-        }.get(type(exc), "downloading")
-        return _error("timeout", f"timed out {phase}")
     except httpx.TooManyRedirects:
         return _fail("download_failed", "too many redirects (more than 5)")
     except httpx.UnsupportedProtocol as exc:
         return _fail("download_failed", f"redirected to an unsupported URL: {exc}")
     except httpx.InvalidURL as exc:
         return _fail("invalid_url", f"invalid URL: {exc}")
-    except httpx.ConnectError as exc:
-        return _error("network", _connect_message(exc))
-    except httpx.RemoteProtocolError as exc:
-        return _error("network", f"the server broke the connection: {_text(exc)}")
     except httpx.TransportError as exc:
-        return _error("network", f"{type(exc).__name__}: {_text(exc)}")
+        return _error(*describe_transport_error(exc))
 
 
 async def _fetch(client: httpx.AsyncClient, url: str) -> Download:
@@ -95,31 +83,3 @@ async def _fetch(client: httpx.AsyncClient, url: str) -> Download:
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
         )
-
-
-def _connect_message(exc: httpx.ConnectError) -> str:
-    cause = exc.__cause__ or exc.__context__
-    text = _text(exc)
-    while cause is not None:
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS failed: {_text(cause)}"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused by the image host"
-        cause = cause.__cause__ or cause.__context__
-    lowered = text.lower()
-    if (
-        "name or service not known" in lowered
-        or "nodename nor servname" in lowered
-        or ("name resolution" in lowered)
-    ):
-        return f"DNS lookup failed: {text}"
-    if "refused" in lowered:
-        return "connection refused by the image host"
-    if "certificate" in lowered or "ssl" in lowered:
-        return f"TLS failed: {text}"
-    return f"cannot connect: {text}"
-
-
-def _text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
