@@ -8,7 +8,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -31,13 +31,14 @@ def default_path(list_path: Path | None, kind: ExportKind) -> Path:
     return list_path.with_name(list_path.stem + SUFFIXES[kind])
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename: never a half-written file."""
+def atomic_write(path: Path, lines: Iterable[str]) -> None:
+    """Stream lines into a temp file in the same folder, then rename: never a half-written
+    file, and never the whole export in memory at once."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            handle.writelines(lines)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -63,31 +64,45 @@ def report_record(row: Row) -> dict[str, object]:
     return data
 
 
-def render(rows: Iterable[Row], kind: ExportKind) -> tuple[str, int]:
-    """The file's text and how many rows went into it."""
-    rows = list(rows)
+def lines(rows: Iterable[Row], kind: ExportKind) -> Iterator[str]:
+    """The export's lines, one at a time (each ends with a newline)."""
     if kind == "passing":
-        urls = passing_urls(rows)
-        return "".join(u + "\n" for u in urls), len(urls)
-    if kind == "failing":
-        urls = failing_urls(rows)
-        return "".join(u + "\n" for u in urls), len(urls)
-    if kind == "jsonl":
-        lines = [json.dumps(report_record(r), ensure_ascii=False) for r in rows]
-        return "".join(line + "\n" for line in lines), len(lines)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(ROW_FIELDS)
-    for row in rows:
-        record = report_record(row)
-        record["lines"] = " ".join(str(n) for n in row.lines)
-        record["faces"] = json.dumps(record["faces"]) if record["faces"] is not None else ""
-        writer.writerow(["" if record[k] is None else record[k] for k in ROW_FIELDS])
-    return buffer.getvalue(), len(rows)
+        yield from (url + "\n" for url in passing_urls(rows))
+    elif kind == "failing":
+        yield from (url + "\n" for url in failing_urls(rows))
+    elif kind == "jsonl":
+        for row in rows:
+            yield json.dumps(report_record(row), ensure_ascii=False) + "\n"
+    else:
+        yield _csv_line(ROW_FIELDS)
+        for row in rows:
+            record = report_record(row)
+            record["lines"] = " ".join(str(n) for n in row.lines)
+            record["faces"] = json.dumps(record["faces"]) if record["faces"] is not None else ""
+            yield _csv_line(["" if record[k] is None else record[k] for k in ROW_FIELDS])
 
 
 def export(rows: Iterable[Row], kind: ExportKind, path: Path) -> int:
-    """Write one export atomically; returns how many rows/URLs it holds."""
-    text, count = render(rows, kind)
-    atomic_write(path, text)
-    return count
+    """Write one export atomically; returns how many URLs or rows it holds."""
+    counted = _Counted(lines(rows, kind))
+    atomic_write(path, counted)
+    return counted.count - (kind == "csv")  # the CSV header is not a row
+
+
+class _Counted:
+    """Counts the lines an iterator hands out while it is written."""
+
+    def __init__(self, source: Iterator[str]) -> None:
+        self.source = source
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.source:
+            self.count += 1
+            yield line
+
+
+def _csv_line(values: Iterable[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()
