@@ -86,3 +86,20 @@ def test_a_broken_config_file_is_a_usage_error_not_a_traceback(tmp_path: Path) -
     )
     assert result.returncode == 2
     assert "config.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_key_set_stores_the_key_0600_and_never_prints_it() -> None:
+    key = "sk-0123456789abcdef0123"
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "key", "set"],
+        input=key + "\n",
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert key not in result.stdout + result.stderr
+    path = config_path()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert load_config().api_key == key

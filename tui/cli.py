@@ -25,6 +25,7 @@ liveportrait-detect check, review the failures, export a clean list.
   portrait-review demo              try it on sample photos, no key, no network
   portrait-review serve             a compatible face-detect endpoint
   portrait-review sessions          list saved reviews
+  portrait-review key set           store a DashScope API key (0600)
 """
 
 
