@@ -6,10 +6,14 @@ import asyncio
 import io
 import json
 import os
+import re
+import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tui.engine.backend import RulesBackend
@@ -173,3 +177,39 @@ async def test_image_host_dying_mid_run_gives_error_rows_that_recheck(tmp_path: 
         finally:
             revived.stop()
     assert store.counts["pass"] == 30
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE stands in for a full disk")
+def test_a_full_disk_mid_run_keeps_finished_rows_and_resumes(
+    image_host: ImageHost, tmp_path: Path
+) -> None:
+    data = encode(Image.new("RGB", (96, 128), (140, 100, 80)), "JPEG")
+    urls = [image_host.add(f"/f{i}.jpg", data) for i in range(3000)]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    command = [sys.executable, "-m", "tui", "check", str(listing), "--backend", "rules"]
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_500_000, 1_500_000))
+
+    full = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ.copy(),
+        preexec_fn=small_disk,
+    )
+    assert full.returncode == 2
+    assert "disk" in full.stderr and "finished rows already saved are kept" in full.stderr
+    assert "Traceback" not in full.stderr
+    saved = sum(image_host.hits.values())
+    assert 0 < saved < 3000
+    resumed = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env=os.environ.copy()
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed" in resumed.stderr
+    assert re.search(r"^\s*pass\s+3000$", resumed.stderr, re.MULTILINE)
+    assert sum(image_host.hits.values()) < saved + 3000  # the saved rows were not fetched again

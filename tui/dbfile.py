@@ -25,6 +25,11 @@ def describe(path: Path, exc: sqlite3.Error) -> str:
         return f"{path} is read-only; finished rows already saved are kept"
     if "full" in text:
         return f"the disk holding {path} is full; finished rows already saved are kept"
+    if "disk i/o error" in text:
+        return (
+            f"cannot write {path} (disk I/O error: is the disk full or failing?); "
+            "finished rows already saved are kept"
+        )
     if "unable to open" in text:
         return f"cannot open {path} (check that its folder exists and is writable)"
     return f"{path}: {exc}"
