@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import sys
 from dataclasses import replace
 from functools import partial
 from multiprocessing import resource_tracker
@@ -33,7 +34,7 @@ from .schema import Override, Verdict
 from .screens.confirm import ConfirmScreen
 from .screens.export import ExportRequest, ExportScreen
 from .screens.help import HelpScreen
-from .store import ResultStore
+from .store import JournalError, ResultStore
 from .textsafe import display_url
 from .urllist import UrlList
 from .view import FILTER_LABELS, FILTERS, SORT_LABELS, SORTS, ViewSpec, next_in, visible_indices
@@ -81,6 +82,7 @@ class ReviewApp(App[int]):
         show_rate: bool = True,
         preview_delay: float = 0.25,
         flush_interval: float = 0.15,
+        save_interval: float = 1.0,
     ) -> None:
         super().__init__()
         self.urllist = urllist
@@ -95,6 +97,8 @@ class ReviewApp(App[int]):
         self.show_rate = show_rate
         self.preview_delay = preview_delay
         self.flush_interval = flush_interval
+        self.save_interval = save_interval
+        self.save_failed: str | None = None
         self.spec = ViewSpec()
         self.speed = Speedometer()
         self.engine: CheckEngine | None = None
@@ -130,6 +134,7 @@ class ReviewApp(App[int]):
         self.table.focus()
         self.table.set_visible(visible_indices(self.store.rows, self.spec))
         self.set_interval(self.flush_interval, self.flush_results)
+        self.set_interval(self.save_interval, self.save)
         if self.backend is not None:
             self.run_engine()
         self.refresh_status()
@@ -407,12 +412,32 @@ class ReviewApp(App[int]):
         question = f"{self.store.counts['pending']} rows are still being checked. Quit anyway?"
         self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), answered)
 
+    def save(self) -> None:
+        """Commit changed rows and overrides to the session (every second, and on quit), so a
+        crash or a lost ssh connection loses at most the last second."""
+        if self.save_failed:
+            return
+        try:
+            self.store.flush()
+        except JournalError as exc:
+            # Nothing more can be saved: stop spending checks, keep the screen for review.
+            self.save_failed = str(exc)
+            if self.engine is not None:
+                self.engine.cancel()
+            self.notify(
+                f"{exc}. Checking stopped; run the same command again to resume.",
+                title="Cannot save the session",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+
     def finish(self) -> None:
-        """Stop checking, keep what arrived, flush the journal, exit with 0."""
+        """Stop checking, keep what arrived, save the session, exit with 0."""
         if self.engine is not None:
             self.engine.cancel()
         self.flush_results()
-        self.store.flush()
+        self.save()
         self.exit(0)
 
 
@@ -428,5 +453,8 @@ def run_app(
     protocol = getattr(args, "image_protocol", None) or config.image_protocol
     app = ReviewApp(urllist, store, backend, settings, config, image_protocol=protocol)
     code = app.run()
+    if app.save_failed:
+        sys.stderr.write(f"portrait-review: {app.save_failed}; run the same command to resume\n")
+        return 2
     store.flush()
     return (app.return_code or 0) if code is None else code

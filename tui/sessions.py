@@ -26,7 +26,7 @@ from .config import Config, data_dir
 from .dbfile import DatabaseError, describe, open_checked
 from .engine.backend import Backend
 from .schema import STATUSES, Row
-from .store import ResultStore
+from .store import JournalError, ResultStore
 from .urllist import UrlList
 
 try:
@@ -48,7 +48,7 @@ CREATE INDEX IF NOT EXISTS rows_status ON rows (status);
 """
 
 
-class SessionError(Exception):
+class SessionError(JournalError):
     """The session cannot be opened or written; the message is for the operator (exit 2)."""
 
 

@@ -13,8 +13,12 @@ from typing import Protocol
 from .schema import Override, Row, Status, Verdict
 
 
+class JournalError(Exception):
+    """The journal cannot save any more (disk full, read-only); the message says so."""
+
+
 class Journal(Protocol):
-    """Where changed rows go to survive a crash (see `tui.sessions`)."""
+    """Where changed rows go to survive a crash (see `tui.sessions`); raises JournalError."""
 
     def record(self, index: int, row: Row) -> None: ...
 
