@@ -84,6 +84,9 @@ def test_check_writes_every_output_atomically(image_host: ImageHost, tmp_path: P
     assert (out / "p.txt").read_text() == ok + "\n"
     assert (out / "r.csv").read_text().splitlines()[0].startswith("url,lines,status,reason")
     assert sorted(p.name for p in out.iterdir()) == ["p.txt", "r.csv", "r.jsonl"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out / "p.txt").stat().st_mode & 0o777 == 0o666 & ~umask  # not the temp file's 0600
     assert "pass" in result.stderr and "aspect_ratio" in result.stderr
 
 

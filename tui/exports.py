@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
+from .fileio import atomic_write
 from .schema import ROW_FIELDS, Row
 from .textsafe import mask_userinfo
 
@@ -29,23 +27,6 @@ def default_path(list_path: Path | None, kind: ExportKind) -> Path:
     if list_path is None:
         return Path.cwd() / f"stdin{SUFFIXES[kind]}"
     return list_path.with_name(list_path.stem + SUFFIXES[kind])
-
-
-def atomic_write(path: Path, lines: Iterable[str]) -> None:
-    """Stream lines into a temp file in the same folder, then rename: never a half-written
-    file, and never the whole export in memory at once."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.writelines(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def passing_urls(rows: Iterable[Row]) -> list[str]:

@@ -5,15 +5,13 @@ The file is edited as text so the user's comments and other settings stay as the
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 
 from .config import config_path
+from .fileio import atomic_write
 
 _KEY = re.compile(r"[\x21-\x7e]{8,200}")  # printable ASCII, no spaces: what keys look like
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*(#.*)?$")
@@ -62,16 +60,6 @@ def _with_key(text: str, line: str) -> str:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Atomic replace via mkstemp's 0600 file: the key is never readable by others, even briefly."""
+    """Atomic replace, private from the first byte: the key is never readable by others."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, [text], mode=0o600)
