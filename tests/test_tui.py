@@ -19,6 +19,7 @@ from tui.app import ReviewApp
 from tui.config import Config
 from tui.engine.backend import RulesBackend
 from tui.engine.engine import EngineSettings
+from tui.exports import export
 from tui.imagehost import ImageHost
 from tui.messages import ExportWritten, PreviewReady, ResultsArrived, RunFinished
 from tui.preview import StaticPreviewer, decode_preview
@@ -26,6 +27,7 @@ from tui.schema import Face, Row, Verdict
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
 from tui.screens.help import HelpScreen
+from tui.screens.note import NoteScreen
 from tui.store import ResultStore
 from tui.synthetic import portrait_image, synthetic_store
 from tui.urllist import UrlList
@@ -365,3 +367,16 @@ async def test_narrow_terminal_starts_without_the_detail_pane() -> None:
         assert not app.query_one("#detail").display
         await pilot.press("d")
         assert app.query_one("#detail").display
+
+
+async def test_n_writes_a_note_that_is_kept_and_exported(tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "k", "n")
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press(*"blurry [bold]", "enter")
+        assert app.store[0].note == "blurry [bold]"
+        await pilot.press("n", "escape")  # escape keeps the note as it was
+        assert app.store[0].note == "blurry [bold]" and app.store[0].override == "fail"
+    export(app.store.rows, "jsonl", tmp_path / "r.jsonl")
+    assert '"note": "blurry [bold]"' in (tmp_path / "r.jsonl").read_text()

@@ -34,6 +34,7 @@ from .schema import Override, Verdict
 from .screens.confirm import ConfirmScreen
 from .screens.export import ExportRequest, ExportScreen
 from .screens.help import HelpScreen
+from .screens.note import NoteScreen
 from .store import JournalError, ResultStore
 from .textsafe import display_url
 from .urllist import UrlList
@@ -59,6 +60,7 @@ class ReviewApp(App[int]):
         Binding("a", "accept", "Accept", id="accept"),
         Binding("x", "reject", "Reject", id="reject"),
         Binding("u", "clear_override", "Undo", id="clear-override"),
+        Binding("n", "edit_note", "Note", show=False, id="note"),
         Binding("r", "recheck", "Re-check", id="recheck"),
         Binding("R", "recheck_errors", "Re-check errors", id="recheck-errors"),
         Binding("p", "toggle_pause", "Pause", id="pause"),
@@ -328,6 +330,20 @@ class ReviewApp(App[int]):
 
     def action_clear_override(self) -> None:
         self._override(None, advance=False)
+
+    def action_edit_note(self) -> None:
+        """Write why a row was accepted or rejected; it is saved and exported with the row."""
+        index = self.table.current
+        if index is None:
+            return
+
+        def written(note: str | None) -> None:
+            if note is not None:
+                self.store.set_note(index, note)
+                self.refresh_rows()
+
+        row = self.store[index]
+        self.push_screen(NoteScreen(row.url, row.note), written)
 
     def _recheck(self, indices: list[int]) -> None:
         if self.backend is None:

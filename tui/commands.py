@@ -15,6 +15,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Accept row", "Override the selected row to pass", "accept"),
     ("Reject row", "Override the selected row to fail", "reject"),
     ("Clear override", "Back to the checked verdict", "clear_override"),
+    ("Note on row", "Write why the selected row was accepted or rejected", "edit_note"),
     ("Re-check row", "Check the selected row again", "recheck"),
     ("Re-check errors", "Check every error row again", "recheck_errors"),
     ("Pause / resume", "Pause or resume checking", "toggle_pause"),
