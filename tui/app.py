@@ -17,7 +17,6 @@ from multiprocessing import resource_tracker
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar
@@ -28,6 +27,7 @@ from .config import Config
 from .engine.backend import Backend
 from .engine.engine import CheckEngine, EngineSettings
 from .exports import export
+from .keys import REVIEW_BINDINGS
 from .messages import ExportWritten, PreviewReady, ResultsArrived, RunFinished
 from .preview import Previewer, PreviewError
 from .schema import Override, Verdict
@@ -52,24 +52,7 @@ class ReviewApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "portrait-review"
     COMMANDS = App.COMMANDS | {ReviewCommands}
-    BINDINGS = [
-        Binding("f", "cycle_filter", "Filter", id="filter"),
-        Binding("slash", "search", "Search", id="search"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
-        Binding("s", "cycle_sort", "Sort", id="sort"),
-        Binding("a", "accept", "Accept", id="accept"),
-        Binding("x", "reject", "Reject", id="reject"),
-        Binding("u", "clear_override", "Undo", id="clear-override"),
-        Binding("n", "edit_note", "Note", show=False, id="note"),
-        Binding("r", "recheck", "Re-check", id="recheck"),
-        Binding("R", "recheck_errors", "Re-check errors", id="recheck-errors"),
-        Binding("p", "toggle_pause", "Pause", id="pause"),
-        Binding("y", "copy_url", "Copy URL", id="copy-url"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("d", "toggle_detail", "Detail", id="toggle-detail"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit_review", "Quit", id="quit"),
-    ]
+    BINDINGS = REVIEW_BINDINGS
 
     def __init__(
         self,
