@@ -295,6 +295,19 @@ def test_decode_preview_is_small_and_draws_face_boxes() -> None:
     assert image.getpixel((60, 60))[0] > 200  # the box's top-left corner, scaled by 0.1
 
 
+def test_preview_of_an_exif_rotated_photo_is_upright_with_the_box_in_place() -> None:
+    # Stored 2400 wide x 2000 high with orientation 6: shown 2000 wide x 2400 high, like the
+    # checker sees it; the face box is in those upright pixels.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    Image.new("RGB", (2400, 2000), (0, 0, 0)).save(buffer, "JPEG", exif=exif)
+    image = decode_preview(buffer.getvalue(), [Face((500, 600, 1000, 1000), 0.9)], side=240)
+    assert image.size == (200, 240)
+    assert image.getpixel((51, 61))[0] > 200  # the box corner at (50, 60) after scaling
+    assert image.getpixel((195, 235))[0] < 50  # no box drawn in the far corner
+
+
 def _jpeg(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     portrait_image(width, height).save(buffer, "JPEG")

@@ -104,7 +104,7 @@ class ReviewApp(App[int]):
             yield ResultsTable(self.store, id="results")
             yield DetailPane(self.image_protocol, id="detail")
         yield Input(placeholder="filter by URL or reason; enter: back to the table", id="search")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> ResultsTable:

@@ -43,6 +43,7 @@ REVIEW_BINDINGS: list[Binding] = [
         "u",
         "clear_override",
         "Undo",
+        show=False,
         id="clear-override",
         tooltip="Clear the override: back to the checked verdict",
     ),
@@ -78,7 +79,12 @@ REVIEW_BINDINGS: list[Binding] = [
         tooltip="Write passing or failing URLs, or a full report",
     ),
     Binding(
-        "d", "toggle_detail", "Detail", id="toggle-detail", tooltip="Show or hide the detail pane"
+        "d",
+        "toggle_detail",
+        "Detail",
+        show=False,
+        id="toggle-detail",
+        tooltip="Show or hide the detail pane",
     ),
     Binding("question_mark", "help", "Help", id="help", tooltip="Show every key"),
     Binding("q", "quit_review", "Quit", id="quit", tooltip="Leave the review (all is saved)"),

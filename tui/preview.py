@@ -12,13 +12,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 import httpx
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from .schema import Face, Row
 
 MAX_PREVIEW_BYTES = 10 * 1024 * 1024  # the check's own limit: larger files fail anyway
 PREVIEW_SIDE = 480  # pixels; a terminal pane never shows more
 BOX_COLOUR = (255, 64, 64)
+ORIENTATION = 0x0112  # the EXIF tag
 
 
 class PreviewError(Exception):
@@ -28,13 +29,19 @@ class PreviewError(Exception):
 def decode_preview(
     data: bytes, faces: Sequence[Face] | None = None, side: int = PREVIEW_SIDE
 ) -> Image.Image:
-    """A small RGB copy of the image with the face boxes (given in original pixels) drawn."""
+    """A small upright RGB copy of the image with the face boxes drawn.
+
+    Boxes are in the upright original's pixels (the checker applies EXIF orientation), so
+    the preview is turned the same way before they are scaled onto it.
+    """
     try:
         with Image.open(io.BytesIO(data)) as image:
             original = image.size
+            if image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8):
+                original = (original[1], original[0])
             image.draft("RGB", (side, side))  # JPEG: decode at a reduced scale, much faster
-            small = image.convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            small = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise PreviewError(f"cannot decode the image: {exc}") from None
     small.thumbnail((side, side))
     return draw_faces(small, original, faces or ())
@@ -47,7 +54,8 @@ def draw_faces(image: Image.Image, original: tuple[int, int], faces: Sequence[Fa
     sx = image.width / max(original[0], 1)
     sy = image.height / max(original[1], 1)
     draw = ImageDraw.Draw(image)
-    width = max(2, image.width // 120)
+    # Thick enough to survive half-cell rendering (about 50 pixel rows for the whole image).
+    width = max(2, min(image.size) // 50)
     for face in faces:
         x, y, w, h = face.box
         draw.rectangle(

@@ -11,14 +11,15 @@ from .schema import Face, Row
 from .store import ResultStore
 from .urllist import UrlList
 
+# (status, reason, message) in the words the real checker uses.
 _OUTCOMES: tuple[tuple[str, str, str], ...] = (
-    ("pass", "ok", ""),
-    ("pass", "ok", ""),
-    ("pass", "ok", ""),
-    ("fail", "no_face", "no face found"),
-    ("fail", "side_face", "face turned 48° (limit 30°)"),
-    ("fail", "aspect_ratio", "aspect ratio 2.6 is over 2"),
-    ("fail", "face_too_small", "face is 40 px high; needs 64"),
+    ("pass", "ok", "1 face, the largest covers 14% of the image, yaw 6°"),
+    ("pass", "ok", "1 face, the largest covers 22% of the image, yaw 12°"),
+    ("pass", "ok", "2 faces, the largest covers 9.5% of the image, yaw 3°"),
+    ("fail", "no_face", "no human face detected"),
+    ("fail", "side_face", "face turned 71.4°; at most 60° passes"),
+    ("fail", "aspect_ratio", "1664x640: aspect ratio 2.6 is over 2"),
+    ("fail", "face_too_small", "face covers 0.4% of the image; needs about 1.2%"),
     ("error", "network", "the image host answered HTTP 503 Service Unavailable"),
     ("error", "timeout", "the image did not arrive within 30 s"),
     ("pending", "", ""),
@@ -40,10 +41,14 @@ def synthetic_rows(count: int, seed: int = 7) -> list[Row]:
             row.bytes = rng.randrange(40_000, 2_000_000)
             row.elapsed_ms = rng.randrange(40, 900)
             row.backend = "local"
-            faces = 0 if reason == "no_face" else 1
-            row.faces = [
-                Face((row.width // 3, row.height // 4, row.width // 3, row.height // 3), 0.97, 4.0)
-            ] * faces
+            w, h = row.width, row.height
+            if reason == "no_face":
+                row.faces = []
+            elif reason == "face_too_small":
+                row.faces = [Face((w // 2, h // 3, w // 16, h // 16), 0.95, 5.0)]
+            else:
+                yaw = 71.4 if reason == "side_face" else 6.0
+                row.faces = [Face((w // 3, h // 4, w // 3, h // 3), 0.99, yaw)]
         elif status == "error":
             row.elapsed_ms = rng.randrange(100, 30_000)
         rows.append(row)
