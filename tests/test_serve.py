@@ -3,6 +3,7 @@ and the official dashscope SDK pointed at it."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 
 from tests.fakeapi import FACE_DETECT, image, running
 from tui import serve
+from tui.engine import netguard
 from tui.engine.backend import RulesBackend
 from tui.engine.engine import EngineSettings
 from tui.imagehost import ImageHost
@@ -162,12 +164,12 @@ def test_serve_refuses_loopback_images(image_host: ImageHost) -> None:
 def test_a_redirect_to_a_private_host_is_refused(
     image_host: ImageHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = blocked_reason
+    real = netguard.refusal
 
-    async def first_hop_public(host: str, port: int | None) -> str | None:
-        return None if host == "127.0.0.1" else await real(host, port)
+    def first_hop_public(host: str, addresses: list[Any]) -> str | None:
+        return None if host == "127.0.0.1" else real(host, addresses)
 
-    monkeypatch.setattr(serve, "blocked_reason", first_hop_public)
+    monkeypatch.setattr(netguard, "refusal", first_hop_public)
     target = image_host.add("/a.png", image("PNG")).replace("127.0.0.1", "localhost")
     start = image_host.add("/r", redirect_to=target)
     with running(create_app(RulesBackend())) as base:
@@ -175,6 +177,26 @@ def test_a_redirect_to_a_private_host_is_refused(
     assert (response.status_code, response.json()["code"]) == (400, "InvalidURL")
     assert "loopback" in response.json()["message"]
     assert image_host.hits["/r"] == 1 and image_host.hits["/a.png"] == 0
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused_at_connect(
+    image_host: ImageHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: public when serve looks, loopback when it connects."""
+    port = int(image_host.base_url.rsplit(":", 1)[1])
+    url = image_host.add("/a.png", image("PNG")).replace("127.0.0.1", "rebind.test")
+    answers = iter([["93.184.216.34"], ["127.0.0.1"], ["127.0.0.1"]])
+
+    async def rebinding(host: str, port_: int) -> list[Any]:
+        assert host == "rebind.test" and port_ == port
+        return [ipaddress.ip_address(a) for a in next(answers)]
+
+    monkeypatch.setattr(netguard, "resolve", rebinding)
+    with running(create_app(RulesBackend())) as base:
+        response = httpx.post(base + FACE_DETECT, json=body(url))
+    assert response.status_code == 400, response.text
+    assert "loopback" in response.json()["message"]
+    assert image_host.hits["/a.png"] == 0
 
 
 # -- the official SDK ----------------------------------------------------------------------

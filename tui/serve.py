@@ -13,21 +13,18 @@ import asyncio
 import contextlib
 import hmac
 import io
-import ipaddress
 import json
 import os
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from .config import Config
 from .engine.backend import Backend, StopRun
 from .engine.engine import CheckEngine, EngineSettings
+from .engine.netguard import blocked_reason, guard_client
 from .schema import Verdict
 from .urllist import validate_url
 
@@ -52,52 +49,6 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-# -- SSRF guard ---------------------------------------------------------------------------
-def _address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why fetching from `ip` is refused, or None for a public address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_private:
-        return "private"
-    if not ip.is_global:
-        return "non-public"
-    return None
-
-
-async def blocked_reason(host: str, port: int | None) -> str | None:
-    """Why `host` must not be fetched: any of its addresses is not public. None if fine.
-
-    A name that does not resolve passes here; the download then fails on its own.
-    """
-    host = host.strip("[]")
-    try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port or 80, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    for ip in addresses:
-        kind = _address_kind(ip)
-        if kind is not None:
-            where = f"{host} resolves to {ip}," if str(ip) != host else f"{host} is"
-            return f"blocked: {where} a {kind} address"
-    return None
-
-
-async def _guard_request(request: httpx.Request) -> None:
-    """httpx request hook: runs for every hop, so a redirect to a private host is refused."""
-    reason = await blocked_reason(request.url.host, request.url.port)
-    if reason is not None:
-        raise httpx.ConnectError(reason, request=request)
 
 
 # -- verdict -> answer ---------------------------------------------------------------------
@@ -168,7 +119,7 @@ def create_app(
         async with CheckEngine(chosen, settings) as engine:
             assert engine.client is not None
             if not allow_private:
-                engine.client.event_hooks = {"request": [_guard_request], "response": []}
+                guard_client(engine.client)  # every connection, redirects included
             if chosen.analyze is not None:
                 await engine.analyze(_tiny_png())  # start the worker processes now
             app.state.engine = engine
