@@ -141,3 +141,15 @@ def test_ctrl_c_exits_130_and_keeps_what_finished(image_host: ImageHost, tmp_pat
     done = [r for r in rows if r["status"] == "pass"]
     assert 2 <= len(done) < 60
     assert all(r["status"] in ("pass", "pending") for r in rows)
+
+
+def test_outputs_can_go_to_stdout_for_a_pipe(image_host: ImageHost, tmp_path: Path) -> None:
+    ok = image_host.add("/ok.jpg", jpeg())
+    wide = image_host.add("/wide.jpg", jpeg((900, 300)))
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{ok}\n{wide}\n")
+    result = run("check", str(listing), "--backend", "rules", "--passing", "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ok + "\n"  # only the URLs: progress and summary stay on stderr
+    assert "wrote 1 URLs to stdout" in result.stderr
+    assert not (tmp_path / "-").exists() and not Path("-").exists()

@@ -94,9 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check a list headless; progress and summary on stderr")
     check.add_argument("list", help="a file of URLs (txt, csv, tsv, jsonl) or - for stdin")
-    check.add_argument("--jsonl", type=Path, metavar="OUT", help="write the full report as JSONL")
-    check.add_argument("--csv", type=Path, metavar="OUT", help="write the full report as CSV")
-    check.add_argument("--passing", type=Path, metavar="OUT", help="write passing URLs, one a line")
+    check.add_argument(
+        "--jsonl", type=Path, metavar="OUT", help="write the full report as JSONL (- for stdout)"
+    )
+    check.add_argument(
+        "--csv", type=Path, metavar="OUT", help="write the full report as CSV (- for stdout)"
+    )
+    check.add_argument(
+        "--passing", type=Path, metavar="OUT", help="write passing URLs, one a line (- for stdout)"
+    )
     _engine_options(check)
 
     serve = sub.add_parser("serve", help="serve a liveportrait-detect compatible endpoint")
