@@ -153,3 +153,13 @@ def test_outputs_can_go_to_stdout_for_a_pipe(image_host: ImageHost, tmp_path: Pa
     assert result.stdout == ok + "\n"  # only the URLs: progress and summary stay on stderr
     assert "wrote 1 URLs to stdout" in result.stderr
     assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def test_the_tui_without_a_terminal_says_to_use_check(tmp_path: Path) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text("http://127.0.0.1:9/a.jpg\n")
+    result = run(str(listing))  # stdout is a pipe here, not a terminal
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "check" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data" / "sessions").exists()  # nothing was started

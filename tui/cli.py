@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -209,11 +210,33 @@ def _set_key() -> int:
     return 0
 
 
+def attach_terminal() -> str | None:
+    """The TUI reads keys from stdin: after a piped list, read them from the terminal.
+
+    Returns why the TUI cannot run here, or None when it can.
+    """
+    if not sys.stdout.isatty():
+        return "the review TUI needs a terminal; `portrait-review check` runs headless"
+    if sys.stdin.isatty():
+        return None
+    try:
+        tty = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:
+        return "the list came on stdin and no terminal is left for keys; use `check -`"
+    os.dup2(tty, 0)
+    os.close(tty)
+    return None
+
+
 def _run_list(args: argparse.Namespace, config: Config) -> int:
     try:
         urllist: UrlList = load_list(args.list)
     except ListError as exc:
         return _fail(str(exc))
+    if args.command == "review":
+        problem = attach_terminal()
+        if problem is not None:
+            return _fail(problem)
     name = args.backend or config.backend
     options: dict[str, object] = {}
     if name == "dashscope":

@@ -17,7 +17,7 @@ from typing import TextIO
 from PIL import Image
 
 from .backends import BackendError, make_backend
-from .cli import engine_settings
+from .cli import attach_terminal, engine_settings
 from .config import Config
 from .engine.backend import Backend, RulesBackend
 from .headless import CheckOutputs, check_main
@@ -119,6 +119,10 @@ def demo_main(args: argparse.Namespace, config: Config, out: TextIO | None = Non
         if not args.check:
             from .app import run_app
 
+            problem = attach_terminal()
+            if problem is not None:
+                sys.stderr.write(f"portrait-review: {problem} (demo --check)\n")
+                return 2
             return run_app(urllist, store, backend, settings, config, args)
         code = check_main(urllist, store, backend, settings, CheckOutputs())
     notes = {host.url("/" + s.name): (s.name, s.note) for s in samples}
