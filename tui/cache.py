@@ -18,25 +18,11 @@ from . import __version__
 from .config import data_dir
 from .dbfile import open_checked
 from .engine.backend import Backend
-from .schema import RETRYABLE_REASONS, Face, Row, Verdict
+from .schema import FINDINGS, RETRYABLE_REASONS, Face, Row, Verdict
 
 FINAL = frozenset({"pass", "fail"})
 # Fails about getting the file, not about the image: the next fetch may well succeed.
 _NOT_CACHED = RETRYABLE_REASONS | {"download_failed", "invalid_url", "account"}
-_VERDICT_KEYS = (
-    "status",
-    "reason",
-    "message",
-    "format",
-    "bytes",
-    "width",
-    "height",
-    "faces",
-    "backend",
-    "request_id",
-    "elapsed_ms",
-    "checked_at",
-)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS verdicts (
     url TEXT NOT NULL,
@@ -145,11 +131,11 @@ def _prepare(conn: sqlite3.Connection) -> None:
 
 def _verdict_json(row: Row) -> str:
     data = row.to_json()
-    return json.dumps({k: data[k] for k in _VERDICT_KEYS})
+    return json.dumps({k: data[k] for k in FINDINGS})
 
 
 def _verdict(data: dict[str, object]) -> Verdict:
     faces = data.get("faces")
-    verdict = Verdict(**{k: data.get(k) for k in _VERDICT_KEYS if k != "faces"})  # type: ignore[arg-type]
+    verdict = Verdict(**{k: data.get(k) for k in FINDINGS if k != "faces"})  # type: ignore[arg-type]
     verdict.faces = None if faces is None else [Face.from_json(f) for f in faces]  # type: ignore[union-attr]
     return verdict

@@ -175,3 +175,8 @@ _ROW_DEFAULTS = {
     f.name: (f.default_factory() if callable(f.default_factory) else f.default)  # type: ignore[misc]
     for f in fields(Row)
 }
+# What a check found about the image: a cached verdict replays exactly these (not what was
+# billed, nor the host's validators).
+FINDINGS: tuple[str, ...] = tuple(
+    name for name in _VERDICT_INTO_ROW if name not in ("image_count", "etag", "last_modified")
+)
