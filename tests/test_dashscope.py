@@ -3,6 +3,7 @@ that throttles, fails, stalls and rejects keys. The key must never leak anywhere
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -295,6 +296,25 @@ async def test_throttling_retries_honours_retry_after_and_slows_the_run(fake: An
     assert [v.status for v in verdicts.values()] == ["pass"] * 5
     assert api.hits == 7 and elapsed >= 0.6
     assert backend.limiter.rate is not None and backend.limiter.rate < 20
+
+
+async def test_calls_are_paced_at_the_rate_with_the_local_precheck_on(
+    fake: Any, image_host: ImageHost
+) -> None:
+    """The default path (rules checked locally, then the API): no burst past --rate."""
+    stamps: list[float] = []
+
+    def answer(hit: int, body: Any) -> Any:
+        stamps.append(time.monotonic())
+        return ok()
+
+    _, server = fake(answer)
+    urls = [image_host.add(f"/p{i}.png", image("PNG")) for i in range(8)]
+    with server as base:
+        verdicts, _ = await run(backend_for(base, precheck=True), urls, concurrency=8, rate=10)
+    assert [v.status for v in verdicts.values()] == ["pass"] * 8
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert min(gaps) >= 0.08, gaps  # 10 per second: about 0.1 s apart, never a burst
 
 
 async def test_endless_throttling_gives_up_boundedly(fake: Any) -> None:

@@ -305,13 +305,10 @@ class DashScopeBackend(Backend):
 
     async def _with_retries(self, url: str) -> Verdict:
         throttled = failed = 0
-        first = True
         while True:
             self._check_stopped()
-            # With a precheck, the engine paced this URL's download; retries pace here.
-            if not first or self.analyze is None:
-                await self.limiter.acquire()
-            first = False
+            # Every call, retries included, is paced (paces_itself: the engine paces none).
+            await self.limiter.acquire()
             outcome = await self._attempt(url)
             if outcome.kind == "verdict":
                 assert outcome.verdict is not None
