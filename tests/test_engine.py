@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import time
 
 from PIL import Image
@@ -174,3 +175,28 @@ def _gif() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64)).save(buffer, "GIF")
     return buffer.getvalue()
+
+
+def crash_on_marker(data: bytes) -> Verdict:
+    """A CPU step that kills its worker process on a marked file (a decoder segfault)."""
+    if data.startswith(b"CRASH"):
+        os._exit(1)
+    from tui.engine.rules import check_rules
+
+    return check_rules(data)
+
+
+class _CrashyBackend(RulesBackend):
+    name = "crashy"
+
+    def __init__(self) -> None:
+        self.analyze = crash_on_marker
+
+
+async def test_a_worker_process_crash_costs_one_row_not_the_run(image_host: ImageHost) -> None:
+    urls = [image_host.add(f"/k{i}.jpg", jpeg((320, 240))) for i in range(6)]
+    urls.insert(3, image_host.add("/crash.jpg", b"CRASH" + jpeg()))
+    got = await check_all(urls, EngineSettings(concurrency=2, processes=1), _CrashyBackend())
+    assert (got[3].status, got[3].reason) == ("error", "corrupt_image")
+    assert "crashed the checker process" in got[3].message
+    assert [got[i].status for i in range(7) if i != 3] == ["pass"] * 6

@@ -221,18 +221,24 @@ class CheckEngine:
         analyze = self.backend.analyze
         assert analyze is not None
         loop = asyncio.get_running_loop()
-        for attempt in range(2):
-            executor = self._ensure_executor()
-            try:
-                return await loop.run_in_executor(executor, analyze, data)
-            except BrokenProcessPool:
-                # A decoder crashed its process; start a fresh pool and try once more.
-                if self._executor is executor:
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    self._executor = None
-                if attempt:
-                    break
-        return Verdict("error", "corrupt_image", "the image crashed the checker process twice")
+        executor = self._ensure_executor()
+        try:
+            return await loop.run_in_executor(executor, analyze, data)
+        except BrokenProcessPool:
+            # A worker died (a decoder crash) and took every image in the pool with it; the
+            # next images get a fresh pool.
+            if self._executor is executor:
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+        # Retry alone, in a process of its own: if this is the image that kills workers, it
+        # takes nobody else down with it the second time.
+        solo = self._new_executor(workers=1)
+        try:
+            return await loop.run_in_executor(solo, analyze, data)
+        except BrokenProcessPool:
+            return Verdict("error", "corrupt_image", "the image crashed the checker process twice")
+        finally:
+            solo.shutdown(wait=False)
 
     @property
     def process_count(self) -> int:
@@ -240,9 +246,12 @@ class CheckEngine:
 
     def _ensure_executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.process_count,
-                mp_context=get_context("spawn"),
-                initializer=self.backend.process_initializer,
-            )
+            self._executor = self._new_executor(self.process_count)
         return self._executor
+
+    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=self.backend.process_initializer,
+        )
