@@ -218,3 +218,13 @@ def test_a_full_disk_mid_run_keeps_finished_rows_and_resumes(
     assert f"resumed: {len(saved)} of 3000" in resumed.stderr
     assert re.search(r"^\s*pass\s+3000$", resumed.stderr, re.MULTILINE)
     assert all(image_host.hits[f"/f{idx}.jpg"] == 1 for idx in saved)  # saved: not re-fetched
+
+
+def test_the_headless_summary_shows_a_stop_message_as_plain_text() -> None:
+    from tui.engine.engine import RunReport
+    from tui.headless import summary
+
+    urllist = parse_list(b"http://127.0.0.1:9/a.jpg\n", "l.txt")
+    text = summary(ResultStore(urllist.rows), urllist, RunReport(stopped="bad key\x1b[2J\x07"))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "stopped: bad key\\x1b[2J\\x07" in text

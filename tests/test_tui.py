@@ -17,7 +17,7 @@ from textual.widgets import Input
 
 from tui.app import ReviewApp
 from tui.config import Config
-from tui.engine.backend import RulesBackend
+from tui.engine.backend import RulesBackend, StopRun
 from tui.engine.engine import EngineSettings
 from tui.exports import export
 from tui.imagehost import ImageHost
@@ -393,3 +393,36 @@ async def test_n_writes_a_note_that_is_kept_and_exported(tmp_path: Path) -> None
         assert app.store[0].note == "blurry [bold]" and app.store[0].override == "fail"
     export(app.store.rows, "jsonl", tmp_path / "r.jsonl")
     assert '"note": "blurry [bold]"' in (tmp_path / "r.jsonl").read_text()
+
+
+class _StopsWithAHostileMessage(RulesBackend):
+    """A backend whose server says something hostile when it stops the run."""
+
+    async def decide(self, url: str, local: Verdict | None) -> Verdict:
+        raise StopRun("[bold red]key rejected\x1b[2J")
+
+
+async def test_a_stop_message_from_a_server_is_shown_as_plain_text(
+    image_host: ImageHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = image_host.add("/a.jpg", _jpeg(300, 400))
+    urllist = UrlList("l.txt", None, "text", [Row(url, [1])], 1, "0" * 64)
+    store = ResultStore(urllist.rows)
+    app = ReviewApp(
+        urllist,
+        store,
+        _StopsWithAHostileMessage(),
+        EngineSettings(concurrency=1),
+        Config(),
+        image_protocol="none",
+        show_rate=False,
+    )
+    shown: list[tuple[str, bool]] = []
+    monkeypatch.setattr(
+        app, "notify", lambda message, **kw: shown.append((str(message), kw.get("markup", True)))
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(shown))
+    [(message, markup)] = shown
+    assert markup is False
+    assert "\x1b" not in message and "[bold red]key rejected\\x1b[2J" in message

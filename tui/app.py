@@ -36,7 +36,7 @@ from .screens.export import ExportRequest, ExportScreen
 from .screens.help import HelpScreen
 from .screens.note import NoteScreen
 from .store import JournalError, ResultStore
-from .textsafe import display_url
+from .textsafe import display_url, plain
 from .urllist import UrlList
 from .view import FILTER_LABELS, FILTERS, SORT_LABELS, SORTS, ViewSpec, next_in, visible_indices
 from .widgets.detail import DetailPane
@@ -152,7 +152,7 @@ class ReviewApp(App[int]):
             self.refresh_status()
             error = event.worker.error
             self.notify(
-                f"{type(error).__name__}: {error}",
+                plain(f"{type(error).__name__}: {error}"),
                 title="Checking failed",
                 severity="error",
                 markup=False,
@@ -179,7 +179,13 @@ class ReviewApp(App[int]):
         self.flush_results()
         self.refresh_status()
         if message.report.stopped:
-            self.notify(message.report.stopped, title="Checking stopped", severity="error")
+            # The reason may quote a server's message: plain text, never markup.
+            self.notify(
+                plain(message.report.stopped),
+                title="Checking stopped",
+                severity="error",
+                markup=False,
+            )
 
     # -- redrawing --------------------------------------------------------------------
     def refresh_rows(self) -> None:
@@ -385,7 +391,7 @@ class ReviewApp(App[int]):
 
     def on_export_written(self, message: ExportWritten) -> None:
         if message.error:
-            self.notify(message.error, title="Export failed", severity="error", markup=False)
+            self.notify(plain(message.error), title="Export failed", severity="error", markup=False)
             return
         what = "URLs" if message.kind in ("passing", "failing") else "rows"
         self.notify(f"{message.count} {what} -> {message.path}", title="Exported", markup=False)
@@ -424,7 +430,7 @@ class ReviewApp(App[int]):
             if self.engine is not None:
                 self.engine.cancel()
             self.notify(
-                f"{exc}. Checking stopped; run the same command again to resume.",
+                plain(f"{exc}. Checking stopped; run the same command again to resume."),
                 title="Cannot save the session",
                 severity="error",
                 timeout=30,

@@ -13,6 +13,7 @@ from .backends import BACKENDS, BackendError, make_backend
 from .config import Config, ConfigError, config_path, load_config
 from .engine.engine import EngineSettings
 from .headless import CheckOutputs, check_main
+from .textsafe import plain
 from .urllist import ListError, UrlList, load_list
 
 SUBCOMMANDS = ("review", "check", "serve", "demo", "sessions", "key")
@@ -161,7 +162,7 @@ def engine_settings(args: argparse.Namespace, config: Config, backend: str) -> E
 
 
 def _fail(message: str, code: int = 2) -> int:
-    sys.stderr.write(f"portrait-review: {message}\n")
+    sys.stderr.write(f"portrait-review: {plain(message)}\n")
     return code
 
 

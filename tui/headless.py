@@ -14,6 +14,7 @@ from .engine.engine import CheckEngine, EngineSettings, RunReport
 from .exports import export, lines
 from .schema import STATUSES, Verdict
 from .store import ResultStore
+from .textsafe import plain
 from .urllist import UrlList
 
 
@@ -90,7 +91,7 @@ def summary(store: ResultStore, urllist: UrlList, report: RunReport | None) -> s
     if store.billed:
         lines += ["", f"  billed images: {store.billed}"]
     if report is not None and report.stopped:
-        lines += ["", f"stopped: {report.stopped}"]
+        lines += ["", f"stopped: {plain(report.stopped)}"]
     return "\n".join(lines)
 
 
