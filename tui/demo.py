@@ -113,7 +113,8 @@ def demo_main(args: argparse.Namespace, config: Config, out: TextIO | None = Non
                 host.add("/" + sample.name, sample.body, content_type=sample.content_type)
         lines = [f"# {s.note}\n{host.url('/' + s.name)}" for s in samples]
         lines.append(f"# not an http(s) URL\n{NOT_A_URL}")
-        urllist = parse_list("\n".join(lines).encode(), name="demo")
+        # No file behind it; the path only names exports (`demo.passing.txt` here).
+        urllist = parse_list("\n".join(lines).encode(), name="demo", path=Path.cwd() / "demo.txt")
         store = ResultStore(urllist.rows)  # no journal: a demo is not a saved session
         settings = engine_settings(args, config, backend.name)
         if not args.check:
