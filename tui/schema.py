@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Status = Literal["pass", "fail", "error", "invalid", "pending"]
@@ -134,10 +134,11 @@ class Row:
         self.status = "pending"
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["faces"] = None if self.faces is None else [f.to_json() for f in self.faces]
+        """The report/storage form (plain attribute reads: `asdict` deep-copies, 8x slower)."""
+        data = {name: getattr(self, name) for name in ROW_FIELDS}
         data["lines"] = list(self.lines)
-        return {name: data[name] for name in ROW_FIELDS}
+        data["faces"] = None if self.faces is None else [f.to_json() for f in self.faces]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Row:
