@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from .fileio import atomic_write
 from .schema import ROW_FIELDS, Row
@@ -67,7 +67,15 @@ def export(rows: Iterable[Row], kind: ExportKind, path: Path) -> int:
     """Write one export atomically; returns how many URLs or rows it holds."""
     counted = _Counted(lines(rows, kind))
     atomic_write(path, counted)
-    return counted.count - (kind == "csv")  # the CSV header is not a row
+    return counted.rows(kind)
+
+
+def export_to_stream(rows: Iterable[Row], kind: ExportKind, stream: TextIO) -> int:
+    """Write one export to an open stream (stdout for a pipe); same lines, same count."""
+    counted = _Counted(lines(rows, kind))
+    stream.writelines(counted)
+    stream.flush()
+    return counted.rows(kind)
 
 
 class _Counted:
@@ -81,6 +89,10 @@ class _Counted:
         for line in self.source:
             self.count += 1
             yield line
+
+    def rows(self, kind: ExportKind) -> int:
+        """URLs or rows written: every line, less the CSV header."""
+        return self.count - (kind == "csv")
 
 
 def _csv_line(values: Iterable[object]) -> str:

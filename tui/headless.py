@@ -11,7 +11,7 @@ from typing import TextIO
 
 from .engine.backend import Backend
 from .engine.engine import CheckEngine, EngineSettings, RunReport
-from .exports import export, lines
+from .exports import export, export_to_stream
 from .schema import STATUSES, Verdict
 from .store import ResultStore
 from .textsafe import plain
@@ -134,12 +134,8 @@ def write_outputs(store: ResultStore, outputs: CheckOutputs, stream: TextIO) -> 
             continue
         what = "URLs" if kind == "passing" else "rows"
         if str(path) == "-":  # stdout, for a pipe: `check urls.txt --passing - | ...`
-            count = 0
-            for line in lines(store.rows, kind):  # type: ignore[arg-type]
-                sys.stdout.write(line)
-                count += 1
-            sys.stdout.flush()
-            stream.write(f"wrote {count - (kind == 'csv')} {what} to stdout\n")
+            count = export_to_stream(store.rows, kind, sys.stdout)  # type: ignore[arg-type]
+            stream.write(f"wrote {count} {what} to stdout\n")
             continue
         count = export(store.rows, kind, path)  # type: ignore[arg-type]
         stream.write(f"wrote {count} {what} to {path}\n")
